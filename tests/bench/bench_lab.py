@@ -17,7 +17,7 @@ import threading
 import time
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 
 LAB = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lab")
 START_TIMEOUT = 60.0
@@ -87,7 +87,7 @@ def main():
             connection = connect(url, ca_file)
             vms_service = connection.system_service().vms_service()
             timings = []
-            for _ in range(3):
+            for _attempt in range(3):
                 started = time.monotonic()
                 listed = vms_service.list()
                 timings.append(time.monotonic() - started)

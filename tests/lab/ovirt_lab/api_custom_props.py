@@ -85,6 +85,6 @@ def string_to_pairs(text):
     pairs = []
     for item in (text or "").split(";"):
         if item:
-            name, _, value = item.partition("=")
+            name, _sep, value = item.partition("=")
             pairs.append((name, value))
     return pairs

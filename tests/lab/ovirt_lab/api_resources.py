@@ -699,8 +699,8 @@ class Api:
         return [(policy["balance"], {})] if policy["balance"] else []
 
     def _policy_item_xml(self, policy, sub, unit_id, values, base):
-        obj = POLICY_ITEMS[sub](id=unit_id, scheduling_policy_unit=_ref(types.SchedulingPolicyUnit, unit_id,
-                                                           f"{base}/schedulingpolicyunits/{unit_id}"), **values)
+        unit_ref = _ref(types.SchedulingPolicyUnit, unit_id, f"{base}/schedulingpolicyunits/{unit_id}")
+        obj = POLICY_ITEMS[sub](id=unit_id, scheduling_policy_unit=unit_ref, **values)
         obj.href = f"{base}/schedulingpolicies/{policy['id']}/{sub}/{unit_id}"
         return api_xml.element(obj)
 

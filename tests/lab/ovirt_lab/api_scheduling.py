@@ -35,7 +35,7 @@ def regex_map(state, policy):
     """SchedulingManager.getCustomPropertiesRegexMap: the parameters of every unit the policy uses."""
     units = state.units()
     result = {}
-    used = list(policy["filters"]) + [unit_id for unit_id, _ in policy["functions"]]
+    used = list(policy["filters"]) + [unit_id for unit_id, _factor in policy["functions"]]
     if policy["balance"]:
         used.append(policy["balance"])
     for unit_id in used:
@@ -108,7 +108,7 @@ def check_remove_unit(state, unit_id):
 
 
 def _policy_units(policy):
-    return set(policy["filters"]) | {unit_id for unit_id, _ in policy["functions"]} | {policy["balance"]}
+    return set(policy["filters"]) | {unit_id for unit_id, _factor in policy["functions"]} | {policy["balance"]}
 
 
 def resolve_cluster_policy(state, policy_id=None, policy_name=None):

@@ -226,7 +226,7 @@ def effective_custom_properties(custom):
         return {}
     effective = {}
     for item in java_split(spec, ";") if spec else []:
-        name, _, value = item.partition("=")
+        name, _sep, value = item.partition("=")
         effective[name] = value
     return effective
 

@@ -213,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
         found = None
         if path.startswith(PLUGIN_PREFIX):
             # PluginResourceServlet splits the decoded path info at its first '/' after leading ones.
-            name, _, relative_path = unquote(path[len(PLUGIN_PREFIX):]).lstrip("/").partition("/")
+            name, _sep, relative_path = unquote(path[len(PLUGIN_PREFIX):]).lstrip("/").partition("/")
             found = services.webadmin.resource(name, relative_path)
         if found is None:
             self._send(404)
@@ -226,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
             return services.sso.validate(header[len("Bearer "):].strip())
         if header.startswith("Basic "):
             try:
-                user, _, password = base64.b64decode(header[len("Basic "):]).decode().partition(":")
+                user, _sep, password = base64.b64decode(header[len("Basic "):]).decode().partition(":")
             except ValueError:
                 return False
             return USERS.get(user) == password

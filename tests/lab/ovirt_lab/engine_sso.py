@@ -71,7 +71,7 @@ class SsoService:
             if name not in form:
                 raise OAuthError("invalid_request", f"Missing parameter: '{name}'")
         login = form["username"]
-        user, _, profile = login.rpartition("@") if "@" in login else (login, "", "")
+        user, _sep, profile = login.rpartition("@") if "@" in login else (login, "", "")
         reason = None
         if not user:
             reason = "No user name found in credentials."

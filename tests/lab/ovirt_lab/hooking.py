@@ -58,7 +58,7 @@ def tobool(value):
     try:
         if value is None:
             return False
-        if type(value) is bool:
+        if isinstance(value, bool):
             return value
         if value.lower() == "true":
             return True

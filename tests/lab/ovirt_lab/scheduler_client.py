@@ -79,7 +79,7 @@ class _TimedTransport(xmlrpc.client.Transport):
 
     def make_connection(self, host):
         # One transport per call, so there is no connection to reuse.
-        chost, self._extra_headers, _ = self.get_host_info(host)
+        chost, self._extra_headers, _x509 = self.get_host_info(host)
         self._connection = host, _TimedConnection(chost, self._timeouts)
         return self._connection[1]
 
@@ -182,7 +182,7 @@ def run_cost_functions(url, pairs, host_ids, vm_id, props, timeouts=DEFAULT_TIME
         if not isinstance(entry, list) or not 2 <= len(entry) <= 3:
             _log.error("External scheduler error, malformed score results")
             break
-        if type(entry[1]) is not int:
+        if not isinstance(entry[1], int) or isinstance(entry[1], bool):
             raise MalformedReplyError(f"score is not an integer: {entry[1]!r}")
         scores.append((_guid(entry[0]), entry[1]))
     return scores
@@ -212,7 +212,7 @@ def _common_fields(reply, events):
         _log.error("External scheduler error, malformed filter results")
         return None
     result_code = reply.get("result_code")
-    if type(result_code) is not int:
+    if not isinstance(result_code, int) or isinstance(result_code, bool):
         raise MalformedReplyError(f"result_code is not an integer: {result_code!r}")
     if result_code != 0:
         plugin_errors = reply.get("plugin_errors") or {}

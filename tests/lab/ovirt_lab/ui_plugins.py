@@ -173,7 +173,7 @@ def parse_json_with_comments(text):
         raise JsonReadError("No content to map due to end-of-input")
     decoder = json.JSONDecoder(parse_constant=_reject_constant)
     try:
-        value, _ = decoder.raw_decode(text)
+        value, _end = decoder.raw_decode(text)
     except json.JSONDecodeError as error:
         raise JsonReadError(str(error)) from None
     return value
@@ -210,7 +210,7 @@ class UiPluginRegistry:
         """Reload what changed and return the plugin definitions of the host page, in load order."""
         self._reload_data()
         current = sorted(self._cache.items())  # a stable base order, then the engine's sort by order
-        plugins = sorted((data for _, data in current), key=lambda data: data.order)
+        plugins = sorted((data for _key, data in current), key=lambda data: data.order)
         return [data.definition() for data in plugins]
 
     def _reload_data(self):
@@ -292,7 +292,7 @@ class UiPluginRegistry:
         if not name.strip() or not relpath.strip():
             self.log.error("Missing UI plugin name and/or relative file path for request '%s'", request_uri)
             return None
-        data = next((data for _, data in sorted(self._cache.items()) if data.name == name), None)
+        data = next((data for _key, data in sorted(self._cache.items()) if data.name == name), None)
         if data is None:
             self.log.error("No data available for UI plugin '%s'", name)
             return None

@@ -218,7 +218,7 @@ def _run_script(script, env, user):
     process = subprocess.Popen(
         [script], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **identity
     )
-    _, stderr = process.communicate()
+    _stdout, stderr = process.communicate()
     return process.returncode, stderr
 
 
@@ -457,7 +457,7 @@ def _vm_id(request):
 
 def _positive_int(request, field, default):
     value = request.get(field, default)
-    if type(value) is not int or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise RequestError(f"{field} must be a positive integer")
     return value
 
@@ -545,7 +545,7 @@ def _prepare_run_dir(hook_user):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m ovirt_lab.vdsm", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m ovirt_lab.vdsm", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--init-tree", metavar="ROOT", help="create the hook tree under ROOT and exit")
     parser.add_argument("--listen", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=54321)

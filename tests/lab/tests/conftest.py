@@ -69,10 +69,10 @@ class Lab:
             connection.close()
 
     def token(self, scope="ovirt-app-api"):
-        status, _, body = self.raw("POST", "/ovirt-engine/sso/oauth/token",
-                                   f"grant_type=password&scope={scope}&username={USER}&password={PASSWORD}",
-                                   {"Accept": "application/json",
-                                    "Content-Type": "application/x-www-form-urlencoded"}, token=False)
+        status, _headers, body = self.raw("POST", "/ovirt-engine/sso/oauth/token",
+                                          f"grant_type=password&scope={scope}&username={USER}&password={PASSWORD}",
+                                          {"Accept": "application/json",
+                                           "Content-Type": "application/x-www-form-urlencoded"}, token=False)
         assert status == 200, body
         return json.loads(body)["access_token"]
 

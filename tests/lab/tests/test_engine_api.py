@@ -4,7 +4,7 @@ import http.client
 import ssl
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 import pytest
 
 
@@ -40,7 +40,7 @@ def test_unknown_ids_and_paths_are_404_with_empty_body(conn, lab):
     with pytest.raises(sdk.NotFoundError, match="HTTP response code is 404"):
         conn.system_service().vms_service().vm_service("no-such-id").get()
     for path in ("/ovirt-engine/api/vms/no-such-id", "/ovirt-engine/api/nothing", "/ovirt-engine/nothing"):
-        status, _, body = lab.raw("GET", path)
+        status, _headers, body = lab.raw("GET", path)
         assert (status, body) == (404, b"")
 
 
@@ -50,8 +50,8 @@ def test_method_not_allowed(lab):
 
 def test_malformed_body_is_a_400_fault(lab, conn):
     vm = conn.system_service().vms_service().list(search="name=vm0001")[0]
-    status, _, body = lab.raw("PUT", f"/ovirt-engine/api/vms/{vm.id}", body="<vm><name>",
-                              headers={"Content-Type": "application/xml"})
+    status, _headers, body = lab.raw("PUT", f"/ovirt-engine/api/vms/{vm.id}", body="<vm><name>",
+                                     headers={"Content-Type": "application/xml"})
     assert status == 400 and b"<fault>" in body
 
 
@@ -59,7 +59,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(lab):
     token = lab.token()
     context = ssl.create_default_context(cafile=lab.engine.ca_file)
     connection = http.client.HTTPSConnection("127.0.0.1", lab.engine.port, context=context, timeout=10)
-    for _ in range(5):
+    for _attempt in range(5):
         connection.request("GET", "/ovirt-engine/api/clusters", headers={"Authorization": f"Bearer {token}"})
         response = connection.getresponse()
         assert response.status == 200 and int(response.getheader("Content-Length")) == len(response.read())

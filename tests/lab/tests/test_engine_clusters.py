@@ -1,7 +1,7 @@
 """Clusters: list/search/get and the engine's rules for scheduling policy and its properties."""
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 import pytest
 
 NONE_ID = "b4ed2332-a7ac-4d5f-9596-99a439cb2812"

@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 import pytest
 
 LAB = str(Path(__file__).resolve().parents[1])
 
 
 def control(lab, method, path, payload=None):
-    status, _, body = lab.raw(method, path, None if payload is None else json.dumps(payload),
-                              {"Content-Type": "application/json"}, token=False)
+    status, _headers, body = lab.raw(method, path, None if payload is None else json.dumps(payload),
+                                     {"Content-Type": "application/json"}, token=False)
     return status, json.loads(body)
 
 
@@ -70,7 +70,7 @@ def test_stall_then_drop(lab):
 def test_fractional_faults_are_reproducible(lab, conn):
     def outcomes():
         results = []
-        for _ in range(20):
+        for _attempt in range(20):
             try:
                 conn.system_service().get()
                 results.append(True)

@@ -5,7 +5,7 @@ import threading
 from xmlrpc.server import SimpleXMLRPCServer
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 import pytest
 
 DISCOVERY = {

@@ -4,7 +4,7 @@ import hashlib
 import json
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 import pytest
 
 

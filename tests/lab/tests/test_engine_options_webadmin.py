@@ -15,7 +15,7 @@ def option(connection, name, version=None):
 
 def test_user_defined_vm_properties_option(lab, conn):
     assert option(conn, "UserDefinedVMProperties", "4.7") == [("4.7", "")]
-    assert [version for version, _ in option(conn, "UserDefinedVMProperties")] == [
+    assert [version for version, _value in option(conn, "UserDefinedVMProperties")] == [
         "4.2", "4.3", "4.4", "4.5", "4.6", "4.7", "4.8"]
     predefined = dict(option(conn, "PredefinedVMProperties", "4.8"))["4.8"]
     assert "sap_agent=^(true|false)$" in predefined and "hugepages=^[0-9]+$" in predefined
@@ -54,7 +54,7 @@ def plugin_definitions(lab):
 
 
 def test_host_page_embeds_plugin_definitions(plugin_lab):
-    lab, _ = plugin_lab
+    lab, _plugins = plugin_lab
     assert plugin_definitions(lab) == [{
         "name": "HelloWorld", "url": "/ovirt-engine/webadmin/plugin/HelloWorld/start.html",
         "config": {"greeting": "hi", "colour": "red"}, "lazyLoad": True, "enabled": True}]

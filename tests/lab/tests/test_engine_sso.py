@@ -91,8 +91,8 @@ def test_token_without_api_scope_is_refused(lab):
 
 
 def test_basic_auth_is_still_accepted(lab):
-    status, _, _ = lab.raw("GET", "/ovirt-engine/api", token=False,
-                           headers={"Authorization": "Basic YWRtaW5AaW50ZXJuYWw6b3ZpcnQtbGFi"})
+    status, _headers, _body = lab.raw("GET", "/ovirt-engine/api", token=False,
+                                      headers={"Authorization": "Basic YWRtaW5AaW50ZXJuYWw6b3ZpcnQtbGFi"})
     assert status == 200
 
 

@@ -1,7 +1,7 @@
 """VMs: search, custom properties per cluster level, faults, next-run configuration, start/stop."""
 
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 import pytest
 
 CP = types.CustomProperty
@@ -172,8 +172,8 @@ def test_shutdown(lab, conn, vms):
     service.shutdown()
     assert service.get().status == types.VmStatus.DOWN
     event = conn.system_service().events_service().list(max=1)[0]
-    assert (event.code, event.description) == (73, "VM shutdown initiated by admin@internal-authz on VM vm0003 "
-                                                    f"(Host: {conn.follow_link(event.host).name}).")
+    assert (event.code, event.description) == (73, ("VM shutdown initiated by admin@internal-authz on VM vm0003 "
+                                                    f"(Host: {conn.follow_link(event.host).name})."))
 
 
 def test_next_run_query_on_a_down_vm_applies_at_once(vms):

@@ -17,5 +17,5 @@ def test_ovirt_ovirt_modules_behave_as_documented(tmp_path):
         result = subprocess.run(
             [Path(sys.executable).with_name("ansible-playbook"), str(HERE / "fidelity" / "ovirt_ovirt.yml"),
              "-e", f"lab_url={engine.url}", "-e", f"lab_ca={engine.ca_file}"],
-            env=env, capture_output=True, text=True, timeout=300)
+            env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

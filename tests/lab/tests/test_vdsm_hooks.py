@@ -140,7 +140,7 @@ def test_rc2_stops_the_chain(hooks):
     script(hooks, "before_vm_start", "10_stop", "echo stop >&2; exit 2")
     script(hooks, "before_vm_start", "20_never", f"echo ran > {log}")
     result = run_hooks(str(hooks), "before_vm_start", DOMAIN, {})
-    assert [rc for _, rc, _ in result.errors] == [2] and result.aborted
+    assert [rc for _script, rc, _stderr in result.errors] == [2] and result.aborted
     assert not log.exists()
 
 
