@@ -68,7 +68,7 @@ def bench_custom_properties(lab, names, sample, parallel):
 
     looped = names if sample >= len(names) else names[:sample]
     lab.reset_stats()
-    _, loop_time = timed(lambda: loop_ovirt_vm(lab, looped, second))
+    _loop_result, loop_time = timed(lambda: loop_ovirt_vm(lab, looped, second))
     loop_requests = api_requests(lab)
     scale = float(len(names)) / len(looped)
     loop_total = loop_time * scale

@@ -110,7 +110,7 @@ class Lab(object):
             json.dump(dict(ANSIBLE_MODULE_ARGS=args), handle)
         environment = self.environment()
         environment.update(env or {})
-        process = subprocess.run([sys.executable, '-m', package + module, path], env=environment,
+        process = subprocess.run([sys.executable, '-m', package + module, path], env=environment, check=False,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                                  timeout=timeout)
         try:

@@ -76,8 +76,8 @@ def test_definition_merges_by_key_and_keeps_other_keys_exactly(clean_lab):
     again = run(lab, 'vm_custom_property_definition', args)
     assert not again['changed'] and not again['restart_required']
 
-    regex_changed = run(lab, 'vm_custom_property_definition', dict(name='other', regex='^[0-9]{1,3}$',
-                                                                     versions=['4.2']))
+    regex_changed = run(lab, 'vm_custom_property_definition',
+                        dict(name='other', regex='^[0-9]{1,3}$', versions=['4.2']))
     assert regex_changed['changed']
     assert value(lab, KEY, '4.2') == 'keep_a=^a$;other=^[0-9]{1,3}$;t_merge=^(x|y)$'
 

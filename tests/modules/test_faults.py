@@ -24,7 +24,7 @@ def run_under_faults(lab, module, args, kind, seed):
     """Run until the module succeeds with faults on; every failure on the way must be clear."""
     lab.faults(fraction=FRACTION, kind=kind, seed=seed)
     try:
-        for _ in range(TRIES):
+        for _attempt in range(TRIES):
             result = lab.run(module, args)
             if not result.get('failed'):
                 return result
@@ -107,4 +107,4 @@ def test_a_lost_answer_to_an_add_is_reported_and_finished_by_the_next_run(clean_
 def dice(seed, count):
     """The lab's fault dice: one random number per API request, from random.Random(seed)."""
     generator = random.Random(seed)
-    return [generator.random() for _ in range(count)]
+    return [generator.random() for _index in range(count)]

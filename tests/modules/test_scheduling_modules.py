@@ -135,7 +135,7 @@ def test_policy_half_made_is_finished_by_the_next_run(clean_lab):
     lab = clean_lab
     connection = lab.connection()
     try:
-        import ovirtsdk4.types as types
+        from ovirtsdk4 import types
         policies = connection.system_service().scheduling_policies_service()
         policy = policies.add(types.SchedulingPolicy(name='t_half'))
         units = dict((unit.name, unit.id) for unit in connection.system_service()

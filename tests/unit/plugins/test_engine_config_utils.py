@@ -83,7 +83,7 @@ def test_engine_config_reads_each_version_with_cver_and_all_without():
     tool = EngineConfig(module)
     assert tool.read('K', ['4.7', '4.8']) == {'4.7': 'x', '4.8': 'y'}
     assert tool.read('K', ['all']) == {'4.7': 'x', '4.8': 'y'}
-    for _, options in module.calls:
+    for _command, options in module.calls:
         assert options['prompt_regex']  # a prompt fails the command instead of hanging
 
 

@@ -1,6 +1,6 @@
 import pytest
 import ovirtsdk4 as sdk
-import ovirtsdk4.types as types
+from ovirtsdk4 import types
 
 from ansible_collections.ovirt_ext.deploy.plugins.module_utils import _client
 from ansible_collections.ovirt_ext.deploy.plugins.module_utils._client import (

@@ -48,13 +48,13 @@ def test_find_unit_unknown_lists_the_units_of_that_type():
 
 
 def test_find_unit_wrong_type():
-    _, problem = find_unit(UNITS, 'CPU', 'weight')
+    _unit, problem = find_unit(UNITS, 'CPU', 'weight')
     assert "no weight unit is named 'CPU'" in problem and 'OptimalForCpuEvenDistribution' in problem
 
 
 def test_find_unit_ambiguous():
     units = UNITS + [unit('x-other', 'ext', 'filter')]
-    _, problem = find_unit(units, 'ext', 'filter')
+    _unit, problem = find_unit(units, 'ext', 'filter')
     assert 'several enabled filter units' in problem
 
 
@@ -133,18 +133,18 @@ def test_wanted_spec_accepts_names_and_dicts():
     (dict(properties={'HighUtilization': 8.5}), 'quote it'),
 ])
 def test_wanted_spec_errors(values, words):
-    _, errors = wanted_spec(params(**values))
+    _spec, errors = wanted_spec(params(**values))
     assert any(words in error for error in errors), errors
 
 
 def test_target_units_keeps_what_is_not_managed_and_reports_unknown_units():
     current = dict(filters={'f-cpu': 0}, weights={'w-cpu': 2}, balance='b-none')
-    spec, _ = wanted_spec(params(filters=['Memory'], balancer='OptimalForEvenDistribution'))
+    spec, _errors = wanted_spec(params(filters=['Memory'], balancer='OptimalForEvenDistribution'))
     target, errors = target_units(spec, current, UNITS)
     assert errors == []
     assert target == dict(filters={'f-mem': 0}, weights={'w-cpu': 2}, balance='b-even')
-    spec, _ = wanted_spec(params(weights=[dict(name='CPU', factor=1)], balancer='Even'))
-    _, errors = target_units(spec, current, UNITS)
+    spec, _errors = wanted_spec(params(weights=[dict(name='CPU', factor=1)], balancer='Even'))
+    _units, errors = target_units(spec, current, UNITS)
     assert errors == [
         "no weight unit is named 'CPU'; the weight units are: OptimalForCpuEvenDistribution, VmAffinityGroups",
         "no load_balancing unit is named 'Even'; the load_balancing units are: None, OptimalForEvenDistribution",
