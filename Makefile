@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 COLLECTIONS := .build/collections
 SANITY_ROOT := .build/sanity/ansible_collections/ovirt_ext/deploy
-PORT ?= 18443
+PORT ?= 8443
 VMS ?= 10
 
 # Podman reads our settings (runc, no default ulimits, netavark) from this file, never from /etc.
@@ -26,8 +26,10 @@ SYSTEM_PACKAGES := podman runc netavark aardvark-dns debootstrap gcc libxml2-dev
 demo: venv images lab-up
 	ansible-playbook site.yml
 	@echo
-	@echo "Demo done: the lab engine is at https://localhost:$(PORT)/ovirt-engine/api (admin@internal / ovirt-lab)."
-	@echo "Look around with 'make lab-shell' style podman exec commands; remove the lab with 'make lab-down'."
+	@echo "The lab engine is at https://localhost:18443/ovirt-engine/api (admin@internal / ovirt-lab,"
+	@echo "CA in .lab/ovirt-ext-lab-ca.pem); its Administration Portal page lists the UI plugin at"
+	@echo "https://localhost:18443/ovirt-engine/webadmin/. Containers: podman ps (CONTAINERS_CONF=tests/lab/containers.conf)."
+	@echo "Remove the lab with 'make lab-down'."
 
 test: venv
 	@start=$$(date +%s); \
