@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark of the scheduler proxy (roles/scheduler_proxy/files/ovirt_scheduler_proxy.py).
 
 Measures, in one run, on 127.0.0.1 only, with plugins it writes to a temporary directory:
@@ -166,8 +165,8 @@ def naive_filters(plugins_dir, hosts):
 
 def naive_scores(plugins_dir, hosts):
     totals = {}
-    outputs = run_naive(plugins_dir, [name for name, _ in WEIGHTS], 'do_score', [hosts, 'vm-1', {}])
-    for (_, factor), output in zip(WEIGHTS, outputs):
+    outputs = run_naive(plugins_dir, [name for name, _factor in WEIGHTS], 'do_score', [hosts, 'vm-1', {}])
+    for (_name, factor), output in zip(WEIGHTS, outputs):
         for host, score in output:
             totals[host] = totals.get(host, 0) + factor * score
     return [[host, totals[host]] for host in hosts if host in totals]
@@ -176,11 +175,11 @@ def naive_scores(plugins_dir, hosts):
 def timed_calls(count, calls):
     """Latencies in milliseconds of `count` rounds of the calls, after a short warm-up, and their
     last results. The calls alternate, so a load change on the machine affects them alike."""
-    for _ in range(5):
+    for _round in range(5):
         for call in calls:
             call()
-    latencies = [[] for _ in calls]
-    for _ in range(count):
+    latencies = [[] for _call in calls]
+    for _index in range(count):
         results = []
         for call, series in zip(calls, latencies):
             started = time.perf_counter()
@@ -222,7 +221,7 @@ def compare_latency(label, proxy_call, naive_call, calls, targets):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--calls', type=int, default=200, help='calls per latency series (200)')
     parser.add_argument('--hosts', type=int, default=100, help='hosts per call (100)')
     parser.add_argument('--bad-calls', type=int, default=1000,
@@ -260,11 +259,11 @@ def main():
 
             plugin_host = engine.runCostFunctions([['plugin_host_pid', 1]], hosts, 'vm-1', {})['result'][0][1]
             pids = {'proxy': proxy.process.pid, 'plugin host': plugin_host}
-            for _ in range(100):   # warm-up: allocator pools and caches reach their working size
+            for _warm_up in range(100):   # warm-up: allocator pools and caches reach their working size
                 engine.runFilters(BAD_FILTERS, hosts, 'vm-1', {})
             before = settled_usage(pids)
             started = time.monotonic()
-            for _ in range(options.bad_calls):
+            for _call in range(options.bad_calls):
                 reply = engine.runFilters(BAD_FILTERS, hosts, 'vm-1', {})
                 assert reply['errors'] == ['all filters failed'] and len(reply['plugin_errors']) == 3
             elapsed = time.monotonic() - started
@@ -287,7 +286,7 @@ def main():
     print('targets:')
     for description, met in targets:
         print('  %-8s %s' % ('met' if met else 'MISSED', description))
-    return 0 if all(met for _, met in targets) else 1
+    return 0 if all(met for _target, met in targets) else 1
 
 
 if __name__ == '__main__':

@@ -94,7 +94,7 @@ def test_missing_config_file(proxy_module, tmp_path):
 
 
 def run_proxy(proxy_python, proxy_module, *argv):
-    return subprocess.run([proxy_python, proxy_module.SCRIPT] + list(argv), stdout=subprocess.PIPE,
+    return subprocess.run([proxy_python, proxy_module.SCRIPT] + list(argv), check=False, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=20)
 
 

@@ -103,7 +103,7 @@ def fake_engine(tmp_path):
 
 
 def test_examples_register_their_units(examples_dir, fake_engine, start_proxy):
-    environment, _ = fake_engine
+    environment, _engine = fake_engine
     units = start_proxy(env=environment).client().discover()
     assert units['filters']['max_vms'][1] == 'maximum_vm_count=[0-9]*'
     assert units['scores']['even_vm_distribution'][1] == ''
@@ -136,7 +136,7 @@ def test_examples_against_the_fake_engine(examples_dir, fake_engine, start_proxy
 
 
 def test_examples_report_errors_on_stderr(examples_dir, fake_engine, start_proxy):
-    environment, _ = fake_engine
+    environment, _engine = fake_engine
     engine = start_proxy(env=dict(environment, OVIRT_PASSWORD='wrong')).client()
     reply = engine.runFilters(['max_vms'], HOSTS, 'vm-1', {})
     assert reply['result'] == HOSTS
@@ -161,7 +161,7 @@ def test_examples_with_the_real_sdk_and_no_engine(examples_dir, start_proxy, pro
 
 
 def test_examples_without_engine_settings(examples_dir, fake_engine, start_proxy):
-    environment, _ = fake_engine
+    environment, _engine = fake_engine
     engine = start_proxy(env=dict(environment, OVIRT_URL=None)).client()
     reply = engine.runFilters(['max_vms'], HOSTS, 'vm-1', {})
     assert reply['plugin_errors'] == {

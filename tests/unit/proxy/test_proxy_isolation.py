@@ -88,7 +88,7 @@ def test_failing_filters_are_reported_and_ignored(write_plugin, start_proxy):
     assert reply['result_code'] == 1
     assert reply['result'] == HOSTS
     assert 'errors' not in reply
-    errors = {name: messages for name, messages in reply['plugin_errors'].items()}
+    errors = dict(reply['plugin_errors'])
     assert sorted(errors) == sorted(failing)
     assert errors['crash'] == ['exited with status 1: ValueError: boom']
     assert errors['exit_3'] == ['exited with status 3']
@@ -212,7 +212,7 @@ def test_every_call_runs_in_a_new_process_with_a_new_instance(write_plugin, star
     proxy = start_proxy()
     engine = proxy.client()
     first, second = (dict(engine.runCostFunctions([['who', 1]], HOSTS, 'vm-1', {})['result'])
-                     for _ in range(2))
+                     for _call in range(2))
     assert first['h1'] != second['h1']                    # a process per call
     assert proxy.process.pid not in (first['h1'], first['h2'])
     assert first['h2'] == second['h2']                    # forked by the same plugin host

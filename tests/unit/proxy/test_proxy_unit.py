@@ -17,7 +17,7 @@ def unit(proxy_module):
     directives = {}
     for line in text.splitlines():
         if '=' in line and not line.startswith('#'):
-            key, _, value = line.partition('=')
+            key, _equals, value = line.partition('=')
             directives.setdefault(key, []).append(value)
     return directives
 

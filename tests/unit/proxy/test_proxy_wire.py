@@ -152,7 +152,7 @@ def test_scores_are_summed_with_their_factors(engine):
 def test_scores_are_sent_as_32_bit_integers(engine):
     reply = engine.runCostFunctions([['half', 3], ['huge', 1]], HOSTS, 'vm-1', {})
     assert reply == {'result_code': 0, 'result': [['h1', 2 ** 31 - 1], ['h2', -2 ** 31]]}
-    assert all(type(score) is int for _, score in reply['result'])
+    assert all(isinstance(score, int) and not isinstance(score, bool) for _host, score in reply['result'])
 
 
 def test_unknown_score_function_is_a_plugin_error(engine):
