@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """oVirt external scheduler proxy: runs scheduler plugins for the oVirt engine.
 
 A maintained, wire- and plugin-compatible replacement for the ovirt-scheduler-proxy
@@ -488,7 +487,7 @@ class PluginHostServer(object):
         while self.connected:
             short_of_spares = len(self.spares) < self.spare_count
             events = self.selector.select(0 if short_of_spares else self._seconds_to_next_deadline())
-            for key, _ in events:
+            for key, _mask in events:
                 key.data(key.fileobj)
             self._expire_calls()
             if short_of_spares and not events:
@@ -523,7 +522,7 @@ class PluginHostServer(object):
         """A new child waiting for its call; raises OSError if it cannot be started."""
         pipes = []
         try:
-            for _ in range(4):
+            for _attempt in range(4):
                 pipes.append(os.pipe())
             sys.stdout.flush()
             sys.stderr.flush()
@@ -880,7 +879,7 @@ class PluginHost(object):
                     replies[unit] = {'timed_out': True}
             if not running:
                 continue
-            done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED,
+            done, _pending = futures.wait(running, return_when=futures.FIRST_COMPLETED,
                                    timeout=max(0.0, deadline - time.monotonic()) + REPLY_GRACE)
             if not done:
                 for unit in running.values():
@@ -932,16 +931,19 @@ def filter_result(value):
     return value
 
 
+def is_score_pair(pair):
+    return (len(pair) == 2 and isinstance(pair[0], str) and isinstance(pair[1], (int, float))
+            and not isinstance(pair[1], bool) and math.isfinite(pair[1]))
+
+
 def score_result(value):
     if value is None:
         raise PluginFailure('printed no result')
     try:
-        pairs = [(host, score) for host, score in value]
-        valid = all(isinstance(host, str) and isinstance(score, (int, float))
-                    and not isinstance(score, bool) and math.isfinite(score) for host, score in pairs)
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
+        pairs = [tuple(pair) for pair in value]
+    except TypeError:
+        pairs = None
+    if pairs is None or not all(is_score_pair(pair) for pair in pairs):
         raise PluginFailure('the result is not a list of (host ID, number) pairs: %r' % (value,))
     return pairs
 
@@ -1069,9 +1071,9 @@ class SchedulerProxy(object):
     def runCostFunctions(self, cost_functions, hosts, vm, properties):
         """Runs weight units; result: [host ID, sum of factor * score] per scored host."""
         reply = Reply()
-        factors = [(name, factor) for name, factor in cost_functions]
+        factors = [tuple(pair) for pair in cost_functions]
         with self._current_host() as host:
-            units = self._known_units(host, 'scores', [name for name, _ in factors], reply)
+            units = self._known_units(host, 'scores', [name for name, _factor in factors], reply)
             plugin_replies = host.run(units, SCORE, [hosts, vm, properties])
         scores = {unit: self._value(reply, 'score', unit, plugin_replies[unit], score_result)
                   for unit in units}
@@ -1107,7 +1109,7 @@ def make_server(settings, proxy):
     family, address = None, None
     for candidate in (socket.AF_INET, socket.AF_INET6):   # IPv4 first, as upstream bound AF_INET
         try:
-            family, _, _, _, address = socket.getaddrinfo(
+            family, _type, _proto, _canonname, address = socket.getaddrinfo(
                 settings.host, settings.port, candidate, socket.SOCK_STREAM)[0]
             break
         except socket.gaierror:
@@ -1132,7 +1134,7 @@ def serve_requests(server, stop_r):
     with selectors.DefaultSelector() as selector:
         selector.register(server, selectors.EVENT_READ)
         selector.register(stop_r, selectors.EVENT_READ)
-        while stop_r not in [key.fileobj for key, _ in selector.select()]:
+        while stop_r not in [key.fileobj for key, _mask in selector.select()]:
             server.handle_request()   # ThreadingMixIn answers each request in a thread of its own
 
 
