@@ -880,7 +880,7 @@ class PluginHost(object):
             if not running:
                 continue
             done, _pending = futures.wait(running, return_when=futures.FIRST_COMPLETED,
-                                   timeout=max(0.0, deadline - time.monotonic()) + REPLY_GRACE)
+                                          timeout=max(0.0, deadline - time.monotonic()) + REPLY_GRACE)
             if not done:
                 for unit in running.values():
                     replies[unit] = {'failure': 'the plugin host did not answer in time'}
