@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 SYSTEM_PACKAGES := podman runc netavark aardvark-dns debootstrap gcc libxml2-dev python3-dev python3-venv rsync openssl
 
-.PHONY: demo test system-deps venv collection images lint sanity units molecule bench \
+.PHONY: demo test system-deps venv collection images lint sanity build units molecule bench \
 	lab-up lab-down lab-engine clean
 
 demo: venv images lab-up
@@ -33,7 +33,7 @@ demo: venv images lab-up
 
 test: venv
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sanity units images molecule; \
+	$(MAKE) --no-print-directory lint sanity build units images molecule; \
 	echo "make test: all steps passed in $$(( $$(date +%s) - start )) s"
 
 # System packages (root, apt). Skipped when everything is already installed.
@@ -80,6 +80,12 @@ sanity: venv
 	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- . $(SANITY_ROOT)/
 	cd $(SANITY_ROOT) && git init -q && git add -A
 	cd $(SANITY_ROOT) && ansible-test sanity --venv --python 3.11 --color no
+
+# The published tarball: it must hold none of the tests, the lab, Molecule or CI files.
+build: venv
+	ansible-galaxy collection build --force --output-path .build/dist
+	@if tar tzf .build/dist/ovirt_ext-deploy-*.tar.gz | grep -E '^(tests|molecule|inventory|\.ci|\.config)/'; then \
+		echo "build: the files above must not be in the tarball (galaxy.yml build_ignore)"; exit 1; fi
 
 units: venv
 	python -m pytest -q -n 2 tests/unit tests/lab/tests tests/modules
