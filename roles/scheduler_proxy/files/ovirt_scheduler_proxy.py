@@ -33,7 +33,8 @@ on stdout (read with ast.literal_eval): a list of host IDs for filters, (host_id
 for scores, (vm_id, [host_ids]) for balancing, where printing nothing means no migration. A
 run fails if it writes anything to stderr, exits with a non-zero status, prints nothing (filters
 and scores) or something that is not a literal of the right shape, or outlives the timeout.
-args holds every scheduling property of the cluster, as strings.
+args holds every scheduling property of the cluster, as strings. `--inspect FILE` checks a plugin
+file with the same loader before it is installed (see --help).
 
 Isolation: at start the proxy launches a "plugin host" (this file with --plugin-host), a
 separate process that imports the plugins once. Every unit of every call runs in a child forked
@@ -104,6 +105,7 @@ STDOUT_LIMIT = 4 * 1024 * 1024   # the result for thousands of hosts fits many t
 STDERR_LIMIT = 64 * 1024
 REPLY_GRACE = 2.0                # the plugin host answers right after a deadline; this covers a stuck one
 INT32_MIN, INT32_MAX = -2 ** 31, 2 ** 31 - 1   # the engine reads each score as a Java Integer
+PROPERTY_KEY = re.compile(r'[a-zA-Z0-9_]+')   # the engine's custom property key
 RESTART_EVENT = 0                # byte written to the main loop's pipe when a plugin host died
 
 HEADER = struct.Struct('>I')
@@ -143,7 +145,14 @@ command line wins). The config file is INI with one section:
 Unknown sections or keys are an error. Signals: SIGHUP reloads the plugins without
 dropping calls in flight; SIGTERM and SIGINT stop the proxy. Plugins inherit the
 environment (OVIRT_URL, OVIRT_USERNAME, OVIRT_PASSWORD, OVIRT_CAFILE, OVIRT_INSECURE).
-Exit status: 0 after a clean stop, 1 when the proxy cannot start, 2 for invalid settings.''')
+Exit status: 0 after a clean stop, 1 when the proxy cannot start, 2 for invalid settings.
+
+--inspect FILE checks a plugin file before it is installed: it loads the file in a child
+process with the proxy's loader and prints a JSON report, {"units": [{"name", "type"
+(filter, weight or load_balancing), "description", "properties": {key: regex}}], "errors":
+[what the loader reported, with the plugin's traceback], "collisions": [unit class names
+that another *.py file of the plugin directory also defines]}. Its exit status is 0 when
+the file provides at least one unit, with no error and no collision, and 1 otherwise.''')
     parser.add_argument('--config', metavar='FILE',
                         help='read settings from this INI file (section [proxy])')
     parser.add_argument('--listen', metavar='HOST[:PORT]',
@@ -160,6 +169,9 @@ Exit status: 0 after a clean stop, 1 when the proxy cannot start, 2 for invalid 
                              'forked ahead, ready for calls (default: 8)')
     parser.add_argument('--log-level', metavar='LEVEL', dest='log_level', type=str.upper,
                         choices=LOG_LEVELS, help='DEBUG, INFO, WARNING, ERROR or CRITICAL (default: INFO)')
+    parser.add_argument('--inspect', metavar='FILE',
+                        help='check the plugin file FILE as the proxy would load it, against the '
+                             'other files of the plugin directory, print a JSON report and exit')
     parser.add_argument('--plugin-host', metavar='FD', type=int, dest='plugin_host',
                         help='internal: run as the plugin host process on the control socket FD '
                              '(the proxy starts it itself)')
@@ -341,10 +353,13 @@ def import_plugin(path, timeout):
 def properties_validation_problems(spec):
     """Problems the engine would have with a 'key=regex;key=regex' string (best effort)."""
     problems = []
-    for entry in filter(None, spec.split(';')):
+    entries = spec.split(';')
+    if entries[-1] == '':   # the engine accepts one trailing ';' (and the empty string)
+        entries.pop()
+    for entry in entries:
         key, equals, regex = entry.partition('=')
-        if not equals or not key.strip():
-            problems.append('%r is not key=regex' % entry)
+        if not equals or not PROPERTY_KEY.fullmatch(key):
+            problems.append('%r is not key=regex (a key is letters, digits and _)' % entry)
             continue
         try:
             re.compile(regex)
@@ -353,12 +368,13 @@ def properties_validation_problems(spec):
     return problems
 
 
-def load_plugins(plugins_dir, timeout):
-    """Imports the plugin files; returns (class by unit name, the registry discover() reports)."""
+def load_plugins(plugins_dir, timeout, paths=None):
+    """Imports the plugin files (or `paths`, files of plugins_dir); returns (class by unit name,
+    the registry discover() reports)."""
     classes = {}
     registry = {key: {} for key in REGISTRY_KEYS.values()}
     try:
-        paths = list_plugin_files(plugins_dir)
+        paths = list_plugin_files(plugins_dir) if paths is None else paths
     except OSError as error:
         host_log.error('cannot read the plugin directory: %s', error)
         return classes, registry
@@ -394,6 +410,127 @@ def load_plugins(plugins_dir, timeout):
             host_log.info('%s: %s provides %s', path, class_name,
                           ', '.join(REGISTRY_KEYS[method] for method in methods))
     return classes, registry
+
+
+# ---------------------------------------------------------------------------------------------
+# --inspect: one plugin file checked before it is installed
+
+UNIT_TYPES = {'filters': 'filter', 'scores': 'weight', 'balance': 'load_balancing'}   # as the engine names them
+
+
+class ProblemCollector(logging.Handler):
+    """Keeps what the loader logs at WARNING and above: the report's errors."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def defined_class_names(statements):
+    """Names of the classes that module-level code defines (also under if, try, with)."""
+    names = set()
+    for node in statements:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for field in ('body', 'orelse', 'finalbody', 'handlers'):
+                names |= defined_class_names(getattr(node, field, None) or [])
+    return names
+
+
+def class_names_in(path):
+    """The class names a plugin file defines, read without running it (empty if unreadable)."""
+    try:
+        with open(path, 'rb') as stream:
+            return defined_class_names(ast.parse(stream.read(), path).body)
+    except (OSError, SyntaxError, ValueError):
+        return set()
+
+
+def property_map(spec):
+    """{key: regex} of the well-formed entries of a properties_validation string."""
+    entries = (entry.partition('=') for entry in spec.split(';'))
+    return {key: regex for key, equals, regex in entries if equals and PROPERTY_KEY.fullmatch(key)}
+
+
+def inspection_report(path, settings):
+    """Loads one plugin file as the plugin host does; the report --inspect prints."""
+    collector = ProblemCollector()   # the loader's messages only, not what the plugin logs
+    host_log.addHandler(collector)
+    host_log.propagate = False
+    sys.dont_write_bytecode = True   # nothing may land in the plugin directory
+    if not (path.endswith('.py') and os.path.isfile(path)):
+        return {'units': [], 'errors': ['%s is not a *.py file' % path], 'collisions': []}
+    sys.path.insert(0, settings.plugins_dir)   # helper modules beside the installed plugins
+    with contextlib.suppress(OSError):
+        os.chdir(settings.plugins_dir)
+    classes, registry = load_plugins(os.path.dirname(path), settings.timeout, [path])
+    units = [{'name': name, 'type': UNIT_TYPES[key], 'description': description,
+              'properties': property_map(validation)}
+             for key in REGISTRY_KEYS.values()
+             for name, (description, validation) in sorted(registry[key].items())]
+    errors = collector.messages
+    if not units and not errors:
+        errors.append('%s provides no unit: no class defined there has do_filter, do_score or '
+                      'do_balance' % path)
+    try:
+        others = [other for other in list_plugin_files(settings.plugins_dir)
+                  if os.path.basename(other) != os.path.basename(path)]
+    except OSError:   # no plugin directory yet: nothing to collide with
+        others = []
+    defined_elsewhere = set().union(*[class_names_in(other) for other in others])
+    return {'units': units, 'errors': errors, 'collisions': sorted(set(classes) & defined_elsewhere)}
+
+
+def inspect_plugin(path, settings):
+    """--inspect: loads one plugin file in a child process, prints its report, returns 0 or 1."""
+    path = os.path.abspath(path)
+    report_r, report_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(report_r)
+            os.setpgid(0, 0)   # its own process group, so leftovers of the plugin can be killed
+            os.dup2(2, 1)      # what the plugin prints while loading must not mix with the report
+            write_all(report_w, json.dumps(inspection_report(path, settings)).encode('utf-8'))
+            status = 0
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                traceback.print_exc()
+        finally:
+            os._exit(status)
+    os.close(report_w)
+    data, finished = bytearray(), False
+    deadline = time.monotonic() + settings.timeout + REPLY_GRACE   # the loader's own timeout comes first
+    with selectors.DefaultSelector() as selector:
+        selector.register(report_r, selectors.EVENT_READ)
+        while not finished and selector.select(max(0.0, deadline - time.monotonic())):
+            chunk = os.read(report_r, 65536)
+            data.extend(chunk)
+            finished = not chunk
+    os.close(report_r)
+    with contextlib.suppress(OSError):   # the child still holds the group ID until it is reaped
+        os.killpg(pid, signal.SIGKILL)
+    status = os.waitpid(pid, 0)[1]
+    try:
+        report = json.loads(data.decode('utf-8'))
+    except ValueError:
+        if not finished:
+            problem = 'loading %s took longer than %g s' % (path, settings.timeout)
+        elif os.WIFSIGNALED(status):
+            problem = 'the process loading %s was killed by signal %d' % (path, os.WTERMSIG(status))
+        else:
+            problem = 'the process loading %s exited with status %d before it reported' % (
+                path, os.WEXITSTATUS(status))
+        report = {'units': [], 'errors': [problem], 'collisions': []}
+    print(json.dumps(report, indent=2, sort_keys=True))
+    return 0 if report['units'] and not report['errors'] and not report['collisions'] else 1
 
 
 def exit_status_of(code):
@@ -1213,6 +1350,8 @@ def main(argv=None):
         parser.print_usage(sys.stderr)
         print('%s: error: %s' % (parser.prog, error), file=sys.stderr)
         return 2
+    if args.inspect is not None:
+        return inspect_plugin(args.inspect, settings)
     setup_logging(settings.log_level)
     return serve(settings)
 
