@@ -69,7 +69,7 @@ def test_a_good_plugin_reports_its_units(candidate, inspect, plugins_dir):
 
 
 def test_an_import_error_fails_with_the_plugins_own_traceback(candidate, inspect):
-    status, report, _ = inspect(candidate('broken', '''
+    status, report, _stderr = inspect(candidate('broken', '''
         import os
 
 
@@ -87,7 +87,7 @@ def test_an_import_error_fails_with_the_plugins_own_traceback(candidate, inspect
 
 
 def test_a_syntax_error_is_reported(candidate, inspect):
-    status, report, _ = inspect(candidate('typo', 'class typo(object:\n    pass\n'))
+    status, report, _stderr = inspect(candidate('typo', 'class typo(object:\n    pass\n'))
     assert status == 1
     assert 'SyntaxError' in report['errors'][0]
 
@@ -97,7 +97,7 @@ def test_a_syntax_error_is_reported(candidate, inspect):
     ('from json import JSONDecoder as do_filter\n', 'provides no unit'),
 ])
 def test_a_file_without_unit_class_fails(candidate, inspect, source, problem):
-    status, report, _ = inspect(candidate('empty', source))
+    status, report, _stderr = inspect(candidate('empty', source))
     assert status == 1
     assert report['units'] == [] and problem in report['errors'][0]
 
@@ -109,7 +109,7 @@ def test_a_file_without_unit_class_fails(candidate, inspect, source, problem):
     ('a=1;;b=2', "'' is not key=regex"),
 ])
 def test_bad_properties_validation_fails(candidate, inspect, validation, problem):
-    status, report, _ = inspect(candidate('odd', '''
+    status, report, _stderr = inspect(candidate('odd', '''
         class odd(object):
             properties_validation = %r
 
@@ -122,7 +122,7 @@ def test_bad_properties_validation_fails(candidate, inspect, validation, problem
 
 
 def test_a_properties_validation_that_is_not_a_string_fails(candidate, inspect):
-    status, report, _ = inspect(candidate('odd', '''
+    status, report, _stderr = inspect(candidate('odd', '''
         class odd(object):
             properties_validation = {'count': '[0-9]*'}
 
@@ -143,21 +143,21 @@ def test_a_class_name_defined_by_another_plugin_file_collides(candidate, inspect
                     print(hosts)
     ''')
     write_plugin('unreadable', 'class (:\n')   # another file that does not parse is no collision
-    status, report, _ = inspect(candidate('good', GOOD))
+    status, report, _stderr = inspect(candidate('good', GOOD))
     assert status == 1
     assert report['collisions'] == ['keep_all'] and report['errors'] == []
 
 
 def test_the_installed_version_of_the_same_file_is_no_collision(candidate, inspect, write_plugin):
     write_plugin('good', GOOD)
-    status, report, _ = inspect(candidate('good', GOOD.replace('Keeps every host.', 'New text.')))
+    status, report, _stderr = inspect(candidate('good', GOOD.replace('Keeps every host.', 'New text.')))
     assert status == 0
     assert report['units'][0]['description'] == 'New text.'   # the candidate, not the installed file
 
 
 def test_plugins_import_helpers_beside_the_installed_plugins(candidate, inspect, write_plugin):
     write_plugin('shared_helpers', 'LIMIT = 3\n')
-    status, report, _ = inspect(candidate('uses_helper', '''
+    status, report, _stderr = inspect(candidate('uses_helper', '''
         from shared_helpers import LIMIT
 
 
@@ -169,13 +169,13 @@ def test_plugins_import_helpers_beside_the_installed_plugins(candidate, inspect,
 
 
 def test_a_module_name_taken_by_the_standard_library_fails(candidate, inspect):
-    status, report, _ = inspect(candidate('json', GOOD))
+    status, report, _stderr = inspect(candidate('json', GOOD))
     assert status == 1
     assert "the module name 'json' is already taken" in report['errors'][0]
 
 
 def test_a_plugin_that_ends_the_process_while_loading_fails(candidate, inspect):
-    status, report, _ = inspect(candidate('quits', 'import os\nos._exit(3)\n'))
+    status, report, _stderr = inspect(candidate('quits', 'import os\nos._exit(3)\n'))
     assert status == 1
     assert report['errors'] == ['the process loading %s exited with status 3 before it reported'
                                 % candidate('quits', 'import os\nos._exit(3)\n')]
@@ -183,7 +183,7 @@ def test_a_plugin_that_ends_the_process_while_loading_fails(candidate, inspect):
 
 def test_a_plugin_that_hangs_while_loading_fails_after_the_timeout(candidate, inspect):
     started = time.monotonic()
-    status, report, _ = inspect(candidate('hangs', '''
+    status, report, _stderr = inspect(candidate('hangs', '''
         import signal
         import time
 
@@ -196,7 +196,7 @@ def test_a_plugin_that_hangs_while_loading_fails_after_the_timeout(candidate, in
 
 
 def test_a_missing_file_or_plugin_directory(tmp_path, inspect, candidate, proxy_python):
-    status, report, _ = inspect(tmp_path / 'missing.py')
+    status, report, _stderr = inspect(tmp_path / 'missing.py')
     assert status == 1 and 'is not a *.py file' in report['errors'][0]
     # no plugin directory yet: nothing to collide with
     process = subprocess.run([proxy_python, str(PROXY), '--inspect', str(candidate('good', GOOD)),
