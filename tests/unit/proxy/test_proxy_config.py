@@ -127,7 +127,7 @@ def test_the_proxy_runs_from_a_config_file(plugins_dir, write_plugin, start_prox
     ''' % plugins_dir)
     proxy = start_proxy('--config', config, plugins=None)
     assert proxy.client().runFilters(['keep'], ['h1'], 'vm-1', {})['result'] == ['h1']
-    assert re.search(r'DEBUG proxy\[\d+\]: runFilters \[.keep.\] on 1 hosts', proxy.log)
+    proxy.wait_for_log(r'DEBUG proxy\[\d+\]: runFilters \[.keep.\] on 1 hosts')
 
 
 def test_journal_log_lines_carry_syslog_priorities(plugins_dir, write_plugin, start_proxy):
