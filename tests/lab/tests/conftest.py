@@ -6,6 +6,8 @@ import shutil
 import ssl
 import sys
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -128,9 +130,27 @@ class LabHost:
         path.chmod(0o755)
         return path
 
+    def request(self, method, path, body=None):
+        """Calls the agent as the engine does; returns (HTTP status, decoded JSON answer)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def lab_host(tmp_path):
+    host = LabHost(tmp_path)
+    yield host
+    host.stop()
 
 
 @pytest.fixture

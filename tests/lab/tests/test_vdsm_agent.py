@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,111 +18,73 @@ LAB = str(Path(__file__).resolve().parents[1])
 if LAB not in sys.path:
     sys.path.insert(0, LAB)
 
-from ovirt_lab.vdsm import VdsmAgent, init_tree, make_server  # noqa: E402
+from ovirt_lab.vdsm import VdsmAgent  # noqa: E402
 
 VM_ID = "2c1b6c52-0a7e-4a8e-8f0e-6a1f1c3d9b21"
 
 
-class Host:
-    def __init__(self, root):
-        self.hooks = root / "hooks"
-        self.state = root / "state"
-        init_tree(str(self.hooks))
-        self.server = make_server(VdsmAgent(str(self.hooks), str(self.state)), "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-        self.thread.start()
-
-    def request(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def hook(self, point, name, body):
-        path = self.hooks / point / name
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(0o755)
-        return path
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def host(tmp_path):
-    lab_host = Host(tmp_path)
-    yield lab_host
-    lab_host.close()
-
-
-def start(host, **extra):
+def start(lab_host, **extra):
     body = {"vm_id": VM_ID, "vm_name": "vm0001", "custom_properties": {"hugepages": "1024"}, "memory_mb": 2048,
             "cpus": 2, **extra}
-    return host.request("POST", "/vm/start", body)
+    return lab_host.request("POST", "/vm/start", body)
 
 
-def test_start_runs_hooks_and_keeps_the_final_xml(host):
-    host.hook("before_vm_start", "50_mark",
-              'sed -i "s|<on_crash>|<description>hugepages=$hugepages vm=$vmId</description><on_crash>|" "$_hook_domxml"')
-    host.hook("after_vm_start", "50_seen", f'cp "$_hook_domxml" {host.state}/after.xml')
-    assert start(host) == (200, {"status": "ok"})
-    final = (host.state / "vms" / f"{VM_ID}.xml").read_text()
+def test_start_runs_hooks_and_keeps_the_final_xml(lab_host):
+    lab_host.hook("before_vm_start", "50_mark",
+                  'sed -i "s|<on_crash>|<description>hugepages=$hugepages vm=$vmId</description><on_crash>|" "$_hook_domxml"')
+    lab_host.hook("after_vm_start", "50_seen", f'cp "$_hook_domxml" {lab_host.state}/after.xml')
+    assert start(lab_host) == (200, {"status": "ok"})
+    final = (lab_host.state / "vms" / f"{VM_ID}.xml").read_text()
     document = minidom.parseString(final)
     assert document.getElementsByTagName("description")[0].firstChild.data == f"hugepages=1024 vm={VM_ID}"
     assert document.getElementsByTagName("name")[0].firstChild.data == "vm0001"
     assert document.getElementsByTagName("memory")[0].firstChild.data == str(2048 * 1024)
-    assert (host.state / "after.xml").read_text() == final
-    assert host.request("GET", "/vms") == (200, [{"vm_id": VM_ID, "vm_name": "vm0001"}])
-    assert start(host) == (200, {"status": "error", "message": "Virtual machine already exists"})
+    assert (lab_host.state / "after.xml").read_text() == final
+    assert lab_host.request("GET", "/vms") == (200, [{"vm_id": VM_ID, "vm_name": "vm0001"}])
+    assert start(lab_host) == (200, {"status": "error", "message": "Virtual machine already exists"})
 
 
-def test_failing_before_vm_start_fails_the_start(host):
-    host.hook("before_vm_start", "10_refuse", "echo 'qemu_cmdline: invalid JSON' >&2; exit 1")
-    host.hook("before_vm_start", "20_ok", "exit 0")
-    assert start(host) == (200, {"status": "error", "message": "qemu_cmdline: invalid JSON"})
-    assert not (host.state / "vms" / f"{VM_ID}.xml").exists()
-    assert host.request("GET", "/vms") == (200, [])
+def test_failing_before_vm_start_fails_the_start(lab_host):
+    lab_host.hook("before_vm_start", "10_refuse", "echo 'qemu_cmdline: invalid JSON' >&2; exit 1")
+    lab_host.hook("before_vm_start", "20_ok", "exit 0")
+    assert start(lab_host) == (200, {"status": "error", "message": "qemu_cmdline: invalid JSON"})
+    assert not (lab_host.state / "vms" / f"{VM_ID}.xml").exists()
+    assert lab_host.request("GET", "/vms") == (200, [])
 
 
-def test_stop_runs_destroy_hooks(host):
-    log = host.state / "destroy.log"
-    host.hook("before_vm_destroy", "50_before", f'echo "before $vmId $hugepages $(wc -c < "$_hook_domxml")" >> {log}')
-    host.hook("after_vm_destroy", "50_after", f'grep -q "<name>vm0001</name>" "$_hook_domxml" && echo after >> {log}')
-    start(host)
-    assert host.request("POST", "/vm/stop", {"vm_id": VM_ID}) == (200, {"status": "ok"})
+def test_stop_runs_destroy_hooks(lab_host):
+    log = lab_host.state / "destroy.log"
+    lab_host.hook("before_vm_destroy", "50_before", f'echo "before $vmId $hugepages $(wc -c < "$_hook_domxml")" >> {log}')
+    lab_host.hook("after_vm_destroy", "50_after", f'grep -q "<name>vm0001</name>" "$_hook_domxml" && echo after >> {log}')
+    start(lab_host)
+    assert lab_host.request("POST", "/vm/stop", {"vm_id": VM_ID}) == (200, {"status": "ok"})
     assert log.read_text().splitlines() == [f"before {VM_ID} 1024 0", "after"]
-    assert host.request("GET", "/vms") == (200, [])
-    assert host.request("POST", "/vm/stop", {"vm_id": VM_ID}) == (
+    assert lab_host.request("GET", "/vms") == (200, [])
+    assert lab_host.request("POST", "/vm/stop", {"vm_id": VM_ID}) == (
         200, {"status": "error", "message": "Virtual machine does not exist"}
     )
 
 
-def test_hook_report(host):
-    script = host.hook("before_vm_start", "50_qemucmdline", "exit 0")
-    status, report = host.request("GET", "/caps/hooks")
+def test_hook_report(lab_host):
+    script = lab_host.hook("before_vm_start", "50_qemucmdline", "exit 0")
+    status, report = lab_host.request("GET", "/caps/hooks")
     assert status == 200 and list(report) == ["before_vm_start"]
     assert report["before_vm_start"]["50_qemucmdline"] == {"checksum": hashlib.sha256(script.read_bytes()).hexdigest()}
 
 
-def test_bad_requests(host):
-    assert start(host, vm_id="../../etc")[0] == 400
-    assert start(host, cpus=0)[0] == 400
-    assert host.request("GET", "/nowhere")[0] == 404
-    request = urllib.request.Request(host.url + "/vm/start", data=b"{not json", method="POST")
+def test_bad_requests(lab_host):
+    assert start(lab_host, vm_id="../../etc")[0] == 400
+    assert start(lab_host, cpus=0)[0] == 400
+    assert lab_host.request("GET", "/nowhere")[0] == 404
+    request = urllib.request.Request(lab_host.url + "/vm/start", data=b"{not json", method="POST")
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=30)
     assert error.value.code == 400
 
 
-def test_running_vms_survive_an_agent_restart(host, tmp_path):
-    start(host)
-    restarted = VdsmAgent(str(host.hooks), str(host.state))
+def test_running_vms_survive_an_agent_restart(lab_host, tmp_path):
+    start(lab_host)
+    restarted = VdsmAgent(str(lab_host.hooks), str(lab_host.state))
     assert restarted.running_vms() == [{"vm_id": VM_ID, "vm_name": "vm0001"}]
 
 
