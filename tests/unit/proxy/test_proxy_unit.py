@@ -47,3 +47,10 @@ def test_exec_start_uses_system_python_and_valid_flags(unit, proxy_module):
     assert Path(script).name == Path(proxy_module.SCRIPT).name
     arguments = proxy_module.build_parser().parse_args(arguments)
     assert arguments.config == '/etc/ovirt-scheduler-proxy/proxy.conf'
+
+
+def test_plugin_processes_may_lower_their_priority(unit):
+    """The filter line that allows sched_setscheduler comes after the one that denies @resources,
+    so it takes effect; without it the plugin processes exit at normal priority, more slowly."""
+    filters = unit['SystemCallFilter']
+    assert filters.index('sched_setscheduler') > filters.index('~@privileged @resources')
