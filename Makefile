@@ -18,7 +18,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOLECULE_GLOB := molecule/*/molecule.yml
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-SYSTEM_PACKAGES := podman runc netavark aardvark-dns debootstrap gcc libxml2-dev python3-dev python3-venv rsync openssl
+SYSTEM_PACKAGES := podman runc netavark aardvark-dns iptables debootstrap gcc libxml2-dev python3-dev python3-venv rsync openssl
 
 .PHONY: demo test system-deps venv collection images lint sanity build units molecule bench \
 	lab-up lab-down lab-engine clean
