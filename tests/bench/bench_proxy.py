@@ -143,6 +143,15 @@ class Proxy(object):
     def wire_client(self):
         return WireClient(self.url)
 
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
 
 class WireClient(object):
     """Calls the proxy on one kept-alive connection, as the engine does, and times the exchange
@@ -163,15 +172,6 @@ class WireClient(object):
         answered = time.perf_counter()
         (result,), _method = xmlrpc.client.loads(response)
         return result, (answered - sent) * 1000, (time.perf_counter() - started) * 1000
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def run_naive(plugins_dir, units, method, args):
