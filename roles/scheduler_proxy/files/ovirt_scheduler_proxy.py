@@ -43,9 +43,10 @@ with stdout and stderr sent to pipes, reports its exit status and exits. The plu
 collects the output and kills the child's whole process group when the call's deadline passes.
 Forking the warm process avoids starting an interpreter and importing the plugins for every
 call, and the plugin host forks up to `parallel` children ahead, while idle, so a call does not
-wait for a fork either. Module-level code therefore runs once per plugin host, not once per
-call: per-call state (such as an engine connection) belongs in the methods. The units of one
-request run in parallel, at most `parallel` at a time, all within one `timeout`.
+wait for a fork either. A finished child drops to the idle CPU priority before it exits, so its
+teardown never delays a reply. Module-level code therefore runs once per plugin host, not once
+per call: per-call state (such as an engine connection) belongs in the methods. The units of
+one request run in parallel, at most `parallel` at a time, all within one `timeout`.
 
 Reload: on SIGHUP (systemctl reload) the proxy starts a new plugin host with the current
 plugin files and sends new calls to it; calls in flight finish on the old one, which stops

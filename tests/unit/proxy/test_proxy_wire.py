@@ -1,6 +1,9 @@
 """Wire format of the proxy as the engine sees it: discover, the envelope, aggregation rules and
 error texts (reference section 2.3)."""
+import http.client
 import textwrap
+import urllib.parse
+import xmlrpc.client
 
 import pytest
 
@@ -83,10 +86,16 @@ UNITS = '''
 
 
 @pytest.fixture(scope='module')
-def engine(shared_plugins_dir, start_shared_proxy):
-    """An XML-RPC client of a proxy that serves the units above."""
+def proxy(shared_plugins_dir, start_shared_proxy):
+    """A proxy that serves the units above."""
     (shared_plugins_dir / 'units.py').write_text(textwrap.dedent(UNITS))
-    return start_shared_proxy().client()
+    return start_shared_proxy()
+
+
+@pytest.fixture(scope='module')
+def engine(proxy):
+    """An XML-RPC client of that proxy."""
+    return proxy.client()
 
 
 def test_discover_is_not_enveloped_and_lists_units_by_class_name(engine):
@@ -188,3 +197,20 @@ def test_introspection_lists_the_engine_methods(engine):
     assert {'discover', 'runFilters', 'runCostFunctions', 'runLoadBalancing',
             'system.listMethods', 'system.methodHelp'} <= set(methods)
     assert 'filter' in engine.system.methodHelp('runFilters')
+
+
+def test_the_engine_connection_is_kept_open_between_calls(proxy):
+    """HTTP/1.1: one connection serves call after call (no Connection: close)."""
+    address = urllib.parse.urlsplit(proxy.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    body = xmlrpc.client.dumps((['keep_odd'], HOSTS, 'vm-1', {}), 'runFilters').encode('utf-8')
+    sockets = []
+    for _call in range(3):
+        connection.request('POST', '/', body, {'Content-Type': 'text/xml'})
+        response = connection.getresponse()
+        assert response.version == 11 and response.getheader('Connection') != 'close'
+        (reply,), _method = xmlrpc.client.loads(response.read())
+        assert reply['result'] == ['h1', 'h3']
+        sockets.append(connection.sock)
+    connection.close()
+    assert sockets[0] is not None and sockets.count(sockets[0]) == 3
