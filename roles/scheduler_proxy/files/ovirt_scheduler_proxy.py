@@ -786,12 +786,6 @@ class PluginHostServer(object):
             with contextlib.suppress(BaseException):
                 traceback.print_exc()
         finally:
-            # What is left is handing over the output and exiting, and exiting (tearing down a
-            # copy of the plugin host) takes longer than most plugin runs. At the idle priority
-            # it yields the CPU as soon as the plugin host wakes up to read the output, and
-            # never delays a reply or the next call.
-            with contextlib.suppress(OSError):
-                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(BaseException):
                     stream.flush()
@@ -800,6 +794,12 @@ class PluginHostServer(object):
                 os.close(2)
                 os.write(status_w, b'%d' % status)
                 os.close(status_w)
+            # Exiting (tearing down a copy of the plugin host) takes longer than most plugin runs.
+            # At the idle priority, and after handing over the CPU, it waits until nothing else
+            # wants the CPU, so it never delays the plugin host reading the output or a reply.
+            with contextlib.suppress(OSError):
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+                os.sched_yield()
             os._exit(status)
 
     def _read_output(self, process, fd):
