@@ -5,8 +5,8 @@
 # Engine-host modules import it, so it stays compatible with Python 3.6 (EL8).
 """Plans: the list of calls that turn the current state into the wanted one.
 
-Every module of the collection works the same way: read the current state, compute a
-plan (each step a call with a human description), then
+Every module of the collection works the same way: check the input (``fail_on_input_errors``),
+read the current state, compute a plan (each step a call with a human description), then
 
 - in check mode, report the plan without running it;
 - with ``--diff``, report the before/after views;
@@ -38,6 +38,12 @@ class Plan(object):
     @property
     def descriptions(self):
         return [step.description for step in self.steps]
+
+
+def fail_on_input_errors(module, errors):
+    """Fails the module, before any change, with every problem of its input at once."""
+    if errors:
+        module.fail_json(msg='; '.join(errors))
 
 
 def run_in_order(plan):

@@ -110,7 +110,7 @@ from ansible_collections.ovirt_ext.deploy.plugins.module_utils._custom_propertie
     name_error,
     property_errors,
 )
-from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out
+from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out, fail_on_input_errors
 from ansible_collections.ovirt_ext.deploy.plugins.module_utils._scheduling import (
     properties_dict,
     property_regexes,
@@ -135,9 +135,7 @@ def input_errors(params):
 
 def run(module, engine):
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, input_errors(params))
     wanted = dict((name, str(value)) for name, value in params['properties'].items())
     names = list(dict.fromkeys(params['clusters']))
 

@@ -124,7 +124,7 @@ from ansible_collections.ovirt_ext.deploy.plugins.module_utils._engine_config im
     EngineConfig,
     versions_error,
 )
-from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out
+from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out, fail_on_input_errors
 
 KEY_PATTERN = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 
@@ -144,9 +144,7 @@ def input_errors(params):
 
 def run(module):
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, input_errors(params))
     key = params['key']
     wanted = params['value'] if params['state'] == 'present' else ''
 

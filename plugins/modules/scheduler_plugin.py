@@ -215,7 +215,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out
+from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out, fail_on_input_errors
 
 NAME_PATTERN = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 FILE_MODE = 0o644
@@ -315,9 +315,7 @@ def input_errors(params):
 
 def run(module):
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, input_errors(params))
     path = os.path.join(params['plugins_dir'], params['name'] + '.py')
     if not os.path.isdir(params['plugins_dir']) and not module.check_mode:
         module.fail_json(msg='the plugin directory %s does not exist; is the scheduler proxy installed?'

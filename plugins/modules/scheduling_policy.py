@@ -182,7 +182,7 @@ from ansible_collections.ovirt_ext.deploy.plugins.module_utils._custom_propertie
     name_error,
     property_errors,
 )
-from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out
+from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out, fail_on_input_errors
 from ansible_collections.ovirt_ext.deploy.plugins.module_utils._scheduling import (
     POSITION_NAMES,
     POSITIONS,
@@ -284,8 +284,7 @@ def target_units(spec, current, units):
 def run(module, engine):
     params = module.params
     spec, errors = wanted_spec(params)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, errors)
     name = params['name']
     policies = engine.read('list the scheduling policies',
                            lambda system: system.scheduling_policies_service().list())
@@ -306,8 +305,7 @@ def ensure(module, engine, policy, spec):
     units_by_id = dict((unit['id'], unit) for unit in units)
     current = read_policy_units(engine, policy.id, name) if policy else NO_UNITS
     target, errors = target_units(spec, current, units)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, errors)
     changes = unit_changes(current, target)
 
     properties_now = properties_dict(policy.properties) if policy else {}

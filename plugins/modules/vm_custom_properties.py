@@ -161,7 +161,7 @@ from ansible_collections.ovirt_ext.deploy.plugins.module_utils._custom_propertie
     property_errors,
     value_error,
 )
-from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, Step, carry_out
+from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, Step, carry_out, fail_on_input_errors
 from ansible_collections.ovirt_ext.deploy.plugins.module_utils._vm_properties import (
     PREDEFINED,
     USER_DEFINED,
@@ -288,9 +288,7 @@ def version_text(version):
 
 def run(module, engine):
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, input_errors(params))
     properties = dict((name, None if value is None else str(value))
                       for name, value in params['properties'].items())
 

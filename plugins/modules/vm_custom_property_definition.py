@@ -127,7 +127,7 @@ from ansible_collections.ovirt_ext.deploy.plugins.module_utils._engine_config im
     EngineConfig,
     versions_error,
 )
-from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out
+from ansible_collections.ovirt_ext.deploy.plugins.module_utils._plan import Plan, carry_out, fail_on_input_errors
 
 KEY = 'UserDefinedVMProperties'
 
@@ -149,9 +149,7 @@ def input_errors(params):
 
 def run(module):
     params = module.params
-    errors = input_errors(params)
-    if errors:
-        module.fail_json(msg='; '.join(errors))
+    fail_on_input_errors(module, input_errors(params))
     name, regex = params['name'], params['regex']
 
     engine_config = EngineConfig(module)
