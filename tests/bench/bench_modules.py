@@ -21,9 +21,10 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'modules'))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [TESTS, os.path.join(TESTS, 'modules')]   # collection_link and lab_driver
 
-from lab_driver import start_lab  # noqa: E402  (tests/modules is put on the path above)
+from lab_driver import start_lab  # noqa: E402  (put on the path above)
 
 OVIRT = 'ansible_collections.ovirt.ovirt.plugins.modules.'
 

@@ -18,26 +18,15 @@ import sys
 import urllib.request
 
 import ovirtsdk4 as sdk
+from collection_link import COLLECTIONS, REPO, use_checkout_collection   # tests/: conftest or bench
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 LAB_SOURCES = os.path.join(REPO, 'tests', 'lab')
 MODULES = 'ansible_collections.ovirt_ext.deploy.plugins.modules.'
 ADMIN = dict(username='admin@internal', password='ovirt-lab')
 
-
-def link_collection():
-    """``.build/collections/ansible_collections/ovirt_ext/deploy`` -> the checkout."""
-    namespace = os.path.join(COLLECTIONS, 'ansible_collections', 'ovirt_ext')
-    os.makedirs(namespace, exist_ok=True)
-    try:
-        os.symlink(os.path.relpath(REPO, namespace), os.path.join(namespace, 'deploy'))
-    except FileExistsError:
-        pass  # made by an earlier run or another test worker
-
-
-link_collection()
-sys.path[:0] = [path for path in (COLLECTIONS, LAB_SOURCES) if path not in sys.path]
+use_checkout_collection()
+if LAB_SOURCES not in sys.path:
+    sys.path.insert(0, LAB_SOURCES)
 
 from ovirt_lab.engine import LabEngine  # noqa: E402  (needs LAB_SOURCES on the path)
 

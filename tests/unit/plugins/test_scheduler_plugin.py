@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from conftest import COLLECTIONS, REPO
+from collection_link import COLLECTIONS, REPO
 
 PROXY = os.path.join(REPO, 'roles', 'scheduler_proxy', 'files', 'ovirt_scheduler_proxy.py')
 MODULE = 'ansible_collections.ovirt_ext.deploy.plugins.modules.scheduler_plugin'
@@ -27,13 +27,6 @@ FILTER = textwrap.dedent('''\
 FILTER_NEW_CODE = FILTER.replace('print(hosts_ids)', 'print(list(hosts_ids))')
 # the unit's description changes: the engine must discover it again
 FILTER_NEW_TEXT = FILTER.replace('Keeps every host.', 'Keeps all hosts.')
-
-
-@pytest.fixture
-def plugins_dir(tmp_path):
-    path = tmp_path / 'plugins'
-    path.mkdir()
-    return path
 
 
 @pytest.fixture

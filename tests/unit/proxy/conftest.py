@@ -86,13 +86,6 @@ class RunningProxy(object):
 
 
 @pytest.fixture
-def plugins_dir(tmp_path):
-    path = tmp_path / 'plugins'
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def write_plugin(plugins_dir):
     """write_plugin('name', source) writes plugins_dir/name.py from an indented source."""
     def write(name, source):
